@@ -15,5 +15,9 @@ urlpatterns = [
 
 if settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
     # Local storage only: thumbnails under unguessable names. On S3 the bucket serves them.
+    def serve_media(request, path: str):
+        # MEDIA_ROOT is read at each request, not at import, so that a settings change applies.
+        return serve(request, path, document_root=settings.MEDIA_ROOT)
+
     prefix = settings.MEDIA_URL.lstrip("/")
-    urlpatterns.append(re_path(rf"^{prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}))
+    urlpatterns.append(re_path(rf"^{prefix}(?P<path>.*)$", serve_media))

@@ -65,9 +65,7 @@ class Revision(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["classified", "number"], name="sandbox_unique_revision")
-        ]
+        constraints = [models.UniqueConstraint(fields=["classified", "number"], name="sandbox_unique_revision")]
 
     def __str__(self) -> str:
         return f"{self.classified_id} r{self.number} {self.operation}"
@@ -114,9 +112,7 @@ class PortalMedia(models.Model):
 
     class Meta:
         ordering = ["position"]
-        constraints = [
-            models.UniqueConstraint(fields=["classified", "url"], name="sandbox_unique_media_url")
-        ]
+        constraints = [models.UniqueConstraint(fields=["classified", "url"], name="sandbox_unique_media_url")]
 
     def __str__(self) -> str:
         return f"{self.url} ({self.status})"

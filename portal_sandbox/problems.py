@@ -41,9 +41,7 @@ def problem(
     return JsonResponse(body, status=status, content_type=content_type)
 
 
-def validation_error(
-    request: HttpRequest, errors: list[FieldError], *, source: str = "body"
-) -> JsonResponse:
+def validation_error(request: HttpRequest, errors: list[FieldError], *, source: str = "body") -> JsonResponse:
     """Return the 400 "Your request has not been validated" document."""
     return problem(
         request,
@@ -61,9 +59,7 @@ def parsing_error(request: HttpRequest, detail: str = "Validator could not parse
     return problem(request, status=400, title="Bad request", detail=detail)
 
 
-def duplicated_classified(
-    request: HttpRequest, *, offerer_estate_id: str, classified_id: str
-) -> JsonResponse:
+def duplicated_classified(request: HttpRequest, *, offerer_estate_id: str, classified_id: str) -> JsonResponse:
     """Return the 400 "Duplicated classified" naming the classified that owns the id."""
     detail = (
         f"This offererEstateId: {offerer_estate_id} is already associated with an existing "
@@ -79,18 +75,14 @@ def duplicated_classified(
     )
 
 
-def duplicated_media(
-    request: HttpRequest, *, url: str, media_id: str, classified_id: str
-) -> JsonResponse:
+def duplicated_media(request: HttpRequest, *, url: str, media_id: str, classified_id: str) -> JsonResponse:
     """Return the 400 "Duplicated media" naming the classified that already uses the URL."""
     detail = (
         f"This url: {url} is already sent on the media identified by mediaId : {media_id} "
         f"for the classified identified by classifiedId: {classified_id}. "
         "Media must have unique url."
     )
-    return problem(
-        request, status=400, title="Duplicated media", detail=detail, type_=vocabulary.DUPLICATED_MEDIA_TYPE
-    )
+    return problem(request, status=400, title="Duplicated media", detail=detail, type_=vocabulary.DUPLICATED_MEDIA_TYPE)
 
 
 def unauthorized(request: HttpRequest) -> JsonResponse:

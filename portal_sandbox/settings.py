@@ -77,9 +77,7 @@ PORTAL_TOKEN_LIFETIME = 86400
 # Seconds between two processing steps; 0.3 lets a demo show the statuses move.
 PORTAL_SANDBOX_STEP_DELAY = float(os.environ.get("PORTAL_SANDBOX_STEP_DELAY", "0.3"))
 PORTAL_SANDBOX_DOWNLOAD_TIMEOUT = float(os.environ.get("PORTAL_SANDBOX_DOWNLOAD_TIMEOUT", "10"))
-PORTAL_SANDBOX_MAX_MEDIA_BYTES = int(
-    os.environ.get("PORTAL_SANDBOX_MAX_MEDIA_BYTES", str(12 * 1024 * 1024))
-)
+PORTAL_SANDBOX_MAX_MEDIA_BYTES = int(os.environ.get("PORTAL_SANDBOX_MAX_MEDIA_BYTES", str(12 * 1024 * 1024)))
 
 # ---------------------------------------------------------------------------
 # Logging: one line per request comes from the server's access log

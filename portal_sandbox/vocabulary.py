@@ -33,7 +33,6 @@ DISTRIBUTION_TYPES = ("BUY", "RENT", "COMPULSORY_AUCTION", "BUY_AUCTION")
 SPACE_MEASURE_UNITS = (
     "SQUARE_METER", "SQUARE_INCH", "SQUARE_FOOT", "SQUARE_YARD", "HECTARE", "ACRE",
 )  # fmt: skip
-PRICE_INFORMATION = ("PRICE_ON_DEMAND", "BASIS_FOR_NEGOTIATION")
 RENT_TIME_UNITS = ("DAY", "WEEK", "MONTH", "YEAR")
 # French energy performance certificate (DPE) and greenhouse gas (GES) classes.
 DPE_CERTIFICATE_TYPES = ("DPE_V01_2011", "DPE_V07_2021", "NOT_APPLICABLE", "EMPTY")
@@ -80,6 +79,9 @@ class ClassifiedStatus:
         UPDATED_WITH_MEDIA_ERROR: "The classified has been updated but some media failed to be processed.",
         DELETING: "The classified is being deleted in our system.",
         DELETED: "The classified has successfully been deleted in our system.",
+        CREATING_FAILED: "An error occurred while creating the classified in our system.",
+        UPDATING_FAILED: "An error occurred while updating the classified in our system.",
+        DELETING_FAILED: "An error occurred while deleting the classified in our system.",
     }
 
 

@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 
-pytest_plugins = ["tests.worker_fixtures"]
+pytest_plugins = ["tests.worker_fixtures", "tests.sandbox_fixtures"]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -42,6 +42,17 @@ def corpus_dir() -> Path:
 def portal_schema_path() -> Path:
     """Return the path of the portal's OpenAPI specification."""
     return SHARED / "reference" / "portal-openapi-v4.json"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Start every test with an empty cache (in CI it is a shared Redis database)."""
+    from django.core.cache import cache
+
+    try:
+        cache.clear()
+    except Exception:  # noqa: BLE001 - the database cache needs a database; tests without one have no cache state
+        pass
 
 
 @pytest.fixture(autouse=True)
