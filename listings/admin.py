@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from listings.media import delete_media, reorder_media, update_media_details
 from listings.models import Agency, Listing, Media, User
+from media_sync.admin import PortalErrorFilter, retry_now_action
+from media_sync.sync import request_sync
 
 
 @admin.register(Agency)
@@ -93,14 +95,20 @@ class MediaCountFilter(admin.SimpleListFilter):
 @admin.register(Listing)
 class ListingAdmin(SortableAdminBase, admin.ModelAdmin):
     list_display = ["reference", "title", "agency", "city", "transaction_type", "price", "media_count", "updated_at"]
-    list_filter = ["agency", "transaction_type", "property_type", MediaCountFilter]
+    list_filter = ["agency", "transaction_type", "property_type", MediaCountFilter, PortalErrorFilter]
     list_select_related = ["agency"]
     search_fields = ["reference", "title", "city", "postal_code", "agency__name"]
     readonly_fields = ["version", "created_at", "updated_at"]
     inlines = [MediaInline]
+    actions = [retry_now_action]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Listing]:
         return super().get_queryset(request).annotate(media_total=Count("media"))
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        # One admin save is one change set: one sync request, sent after commit.
+        request_sync(form.instance, requested_by=request.user)
 
     @admin.display(description=_("media"), ordering="media_total")
     def media_count(self, listing: Listing) -> int:
@@ -153,10 +161,17 @@ class MediaAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         data = form.cleaned_data
         update_media_details(obj, title=data["title"], category=data["category"], tags=data["tags"] or [])
+        request_sync(obj.listing, requested_by=request.user)
 
     def delete_model(self, request, obj) -> None:
+        listing = obj.listing
         delete_media(obj)
+        request_sync(listing, requested_by=request.user)
 
     def delete_queryset(self, request, queryset) -> None:
-        for media in queryset:
+        listings = {}
+        for media in queryset.select_related("listing"):
+            listings[media.listing_id] = media.listing
             delete_media(media)
+        for listing in listings.values():
+            request_sync(listing, requested_by=request.user)

@@ -14,10 +14,11 @@ from django.db.models import Q
 from tqdm import tqdm
 
 from listings.models import Agency, Listing
+from media_sync.building import build_payloads
 from media_sync.diff import summarize_changes
 from media_sync.models import ListingSync
 from media_sync.portal import PortalUnavailable
-from media_sync.sync import build_payloads, request_sync, sync_listing
+from media_sync.sync import request_sync, sync_listing
 
 
 class Command(BaseCommand):
