@@ -16,6 +16,7 @@ from listings.choices import MediaCategory, PropertyType, TransactionType
 from listings.media import update_media_details
 from listings.models import Agency, Listing, User
 from listings.pictures import add_picture
+from media_sync.sync import request_sync
 
 DEMO_AGENT = ("agent", "agent-demo-2026")
 DEMO_STAFF = ("staff", "staff-demo-2026")
@@ -104,4 +105,6 @@ def seed_demo() -> dict[str, int]:
             )  # fmt: skip
             update_media_details(media, title="", category=category, tags=[category])
             created["pictures"] += 1
+        # Published at once, so that the demo shows the classified on the portal sandbox.
+        request_sync(listing)
     return created

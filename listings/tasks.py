@@ -15,10 +15,22 @@ def ping(token: str) -> str:
 
 @shared_task(name="listings.process_media", acks_late=True)
 def process_media_task(media_id: int) -> None:
-    """Process the uploaded picture `media_id` (gone media are ignored)."""
+    """Process the uploaded picture `media_id` (gone media are ignored).
+
+    A saved media that finishes processing in the background is sent to the portal
+    then: the Save that added it could not send a half-made picture.
+    """
+    from django.db import transaction
+
+    from listings.choices import ProcessingStatus
     from listings.models import Media
     from listings.pictures import process_media
+    from media_sync.sync import request_sync
 
     media = Media.objects.filter(pk=media_id).select_related("listing").first()
-    if media is not None and media.original:
+    if media is None or not media.original:
+        return
+    with transaction.atomic():
         process_media(media)
+        if not media.is_draft and media.processing_status == ProcessingStatus.READY:
+            request_sync(media.listing)

@@ -21,7 +21,7 @@ PAYLOAD_FORMAT_VERSION = "1"
 
 def source_system() -> SourceSystem:
     """Return who we are in ``metaData.source`` and where we publish."""
-    portals = tuple(getattr(settings, "PORTAL_PORTALS", v.DEFAULT_PORTALS))
+    portals = tuple(settings.PORTAL_PORTALS)
     return SourceSystem(name=settings.PORTAL_SOFTWARE_NAME, version=PAYLOAD_FORMAT_VERSION, portals=portals)
 
 

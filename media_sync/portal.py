@@ -30,7 +30,6 @@ logger = logging.getLogger(__name__)
 
 TOKEN_RENEW_MARGIN = 300  # seconds before expiry when a token is renewed
 TOKEN_LOCK_SECONDS = 30
-DEFAULT_SOFTWARE_VERSION = "1.0"
 _UA_PART = re.compile(r"[/\s]+")
 
 
@@ -138,7 +137,7 @@ class PortalConfig:
             client_secret=settings.PORTAL_CLIENT_SECRET,
             audience=settings.PORTAL_AUDIENCE,
             software_name=settings.PORTAL_SOFTWARE_NAME,
-            software_version=getattr(settings, "PORTAL_SOFTWARE_VERSION", DEFAULT_SOFTWARE_VERSION),
+            software_version=settings.PORTAL_SOFTWARE_VERSION,
             timeout=float(settings.PORTAL_TIMEOUT),
         )
 

@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 
-pytest_plugins = ["tests.worker_fixtures", "tests.sandbox_fixtures"]
+pytest_plugins = ["tests.worker_fixtures", "tests.sandbox_fixtures", "tests.sync_fixtures"]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -1,4 +1,4 @@
-"""Fixtures of the sync engine's tests, loaded with ``pytest_plugins = ["tests.sync_fixtures"]``.
+"""Fixtures of the sync engine's tests, loaded by tests/conftest.py.
 
 ``portal`` wires the product to the session's portal sandbox and serves the public media
 URLs from pytest-django's ``live_server``, so that the sandbox downloads them for real.

@@ -8,7 +8,6 @@ the screenshots shown in the README (docs/screenshots/).
 from __future__ import annotations
 
 import io
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,11 +19,6 @@ from listings.models import Listing, Media
 from listings.pictures import add_picture
 from media_sync.models import ListingSync
 from tests.agents import PASSWORD, make_agency, make_agent, make_listing
-from tests.sync_fixtures import portal  # noqa: F401 - a fixture
-
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
-# test itself stay synchronous and safe.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 pytestmark = [pytest.mark.browser]
 
@@ -48,10 +42,15 @@ TIMEOUT_MS = 30_000
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by
+    # the test itself stay synchronous and safe. Set only while these tests run, so that
+    # subprocesses of other tests (check --deploy) never inherit it.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
 
 
 @pytest.fixture
@@ -240,7 +239,7 @@ def test_upload_reorder_edit_links_and_save_then_the_portal(
     listing,
     corpus_dir,
     sync_calls,
-    portal,  # noqa: F811 - the fixture imported above
+    portal,
     settings,
     tmp_path,
 ):

@@ -8,7 +8,6 @@ from listings.models import User
 from media_sync.models import ListingSync, SyncAttempt
 from tests.sync_support import make_agency, make_listing, make_picture
 
-pytest_plugins = ["tests.sync_fixtures"]
 
 
 @pytest.fixture

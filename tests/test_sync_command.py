@@ -14,7 +14,6 @@ from media_sync.building import build_payloads
 from media_sync.models import ListingSync
 from tests.sync_support import make_agency, make_listing, make_picture
 
-pytest_plugins = ["tests.sync_fixtures"]
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("english")]
 
 

@@ -8,7 +8,6 @@ import pytest
 
 from media_sync.diff import ChangeSummary, summarize_changes
 
-pytest_plugins = ["tests.sync_fixtures"]
 pytestmark = pytest.mark.usefixtures("english")
 
 BASE = "https://media.example.fr/m/"

@@ -18,7 +18,6 @@ from media_sync.models import ListingSync, SyncAttempt
 from media_sync.sync import preview_changes, request_sync, sync_listing
 from tests.sync_support import jpeg_bytes, make_agency, make_link, make_listing, make_picture, portal_schema_validator
 
-pytest_plugins = ["tests.sync_fixtures"]
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("english")]
 
 

@@ -21,7 +21,6 @@ from media_sync.tasks import SYNC_MAX_RETRIES, sync_listing_task
 from tests.sync_support import make_agency, make_link, make_listing, make_picture
 from tests.worker_fixtures import database_url_for_worker
 
-pytest_plugins = ["tests.sync_fixtures"]
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parent.parent
 

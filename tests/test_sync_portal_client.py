@@ -28,7 +28,6 @@ from media_sync.portal import (
 )
 from media_sync.tasks import retry_delay
 
-pytest_plugins = ["tests.sync_fixtures"]
 TRACEPARENT = re.compile(r"^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
 
 

@@ -18,7 +18,6 @@ from media_sync.snapshots import listing_snapshots
 from media_sync.versions import collect_unreferenced_versions
 from tests.sync_support import jpeg_bytes, make_agency, make_link, make_listing, make_picture
 
-pytest_plugins = ["tests.sync_fixtures"]
 BASE = "https://media.example.fr"
 
 

@@ -13,7 +13,6 @@ from media_sync.selectors import listing_sync_states
 from media_sync.statuses import check_media_url, latest_status
 from tests.sync_support import make_agency, make_link, make_listing, make_picture
 
-pytest_plugins = ["tests.sync_fixtures"]
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("english")]
 
 

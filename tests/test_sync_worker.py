@@ -12,7 +12,6 @@ from media_sync.models import ListingSync
 from media_sync.sync import request_sync
 from tests.sync_support import make_agency, make_link, make_listing, make_picture
 
-pytest_plugins = ["tests.sync_fixtures"]
 
 
 def wait_for_state(listing, state: str, worker, timeout: float = 60) -> ListingSync:
