@@ -10,8 +10,10 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from listings.classifieds import EDITABLE_FIELDS, update_listing
 from listings.media import delete_media, reorder_media, update_media_details
 from listings.models import Agency, Listing, Media, User
+from media_sync.models import ListingSync
 from media_sync.admin import PortalErrorFilter, retry_now_action
 from media_sync.sync import request_sync
 
@@ -105,10 +107,31 @@ class ListingAdmin(SortableAdminBase, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Listing]:
         return super().get_queryset(request).annotate(media_total=Count("media"))
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Listing | None = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and ListingSync.objects.filter(listing=obj).exclude(classified_id="").exists():
+            # The reference is the classified's offererEstateId once published.
+            fields.append("reference")
+        return fields
+
+    def save_model(self, request, obj, form, change) -> None:
+        data = {name: getattr(obj, name) for name in EDITABLE_FIELDS}
+        if change:
+            # The admin holds no version of its own: it saves on top of the current one.
+            current = Listing.objects.values_list("version", flat=True).get(pk=obj.pk)
+            saved = update_listing(obj, data=data, version=current, user=request.user)
+            obj.version = saved.version
+        else:
+            # The admin's views keep working on `obj`, so it is saved in place.
+            super().save_model(request, obj, form, change)
+            request_sync(obj, requested_by=request.user)
+
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
-        # One admin save is one change set: one sync request, sent after commit.
-        request_sync(form.instance, requested_by=request.user)
+        if any(formset.has_changed() for formset in formsets):
+            # The media changes join the listing's own save in one change set: the sync
+            # requests collapse into one call with the latest state.
+            request_sync(form.instance, requested_by=request.user)
 
     @admin.display(description=_("media"), ordering="media_total")
     def media_count(self, listing: Listing) -> int:
@@ -120,18 +143,24 @@ class ListingAdmin(SortableAdminBase, admin.ModelAdmin):
         # Route every media change through the domain functions, so that positions stay
         # contiguous and unique and the portal sync sees one consistent change.
         deleted = {f.instance.pk for f in formset.deleted_forms if f.instance.pk}
+        # What the admin's change message reads (formset.save() would have set them).
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for media_form in formset.forms:
             media = media_form.instance
             if media.pk in deleted or not media.pk:
                 continue
-            if {"title", "category", "tags"} & set(media_form.changed_data):
+            details = [name for name in ("title", "category", "tags") if name in media_form.changed_data]
+            if details:
                 data = media_form.cleaned_data
                 update_media_details(media, title=data["title"], category=data["category"], tags=data["tags"] or [])
+                formset.changed_objects.append((media, details))
         kept = [f for f in formset.forms if f.instance.pk and f.instance.pk not in deleted]
         kept.sort(key=lambda f: (f.cleaned_data.get("position") or 0, f.instance.pk))
         for media in Media.objects.filter(pk__in=deleted):
+            formset.deleted_objects.append(media)
             delete_media(media)
-        reorder_media(form.instance, media_ids=[f.instance.pk for f in kept])
+        if kept or deleted:
+            reorder_media(form.instance, media_ids=[f.instance.pk for f in kept])
 
 
 @admin.register(Media)

@@ -36,6 +36,18 @@ class ListingForm(forms.ModelForm):
         self.fields["reference"].help_text = _("Your agency's own reference; the portal knows the listing by it.")
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            if self._is_published():
+                # The reference is the classified's offererEstateId: changing it would make
+                # the portal see another listing. It is fixed once the listing is published.
+                self.fields["reference"].disabled = True
+                self.fields["reference"].help_text = _(
+                    "Published on the portal under this reference: it can no longer change."
+                )
+
+    def _is_published(self) -> bool:
+        from media_sync.models import ListingSync
+
+        return ListingSync.objects.filter(listing=self.instance).exclude(classified_id="").exists()
 
     def clean_reference(self) -> str:
         reference = self.cleaned_data["reference"].strip()

@@ -140,3 +140,56 @@ def test_a_real_worker_runs_a_task_through_the_configured_broker(celery_worker_p
     while cache.get(f"ping:{token}") != "pong":
         assert time.monotonic() < deadline, celery_worker_process.log()
         time.sleep(0.2)
+
+
+def test_an_admin_edit_of_a_listing_raises_its_version_and_requests_one_sync(client, listing):
+    from media_sync.models import ListingSync
+
+    staff = User.objects.create_user("boss", password="pw", is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    page = client.get(f"/admin/listings/listing/{listing.pk}/change/")
+    form = page.context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    data.update({"title": "T3 rénové", "media-TOTAL_FORMS": "0", "media-INITIAL_FORMS": "0"})
+    response = client.post(f"/admin/listings/listing/{listing.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+    listing.refresh_from_db()
+    assert (listing.title, listing.version) == ("T3 rénové", 2)
+    assert ListingSync.objects.get(listing=listing).requested_version == 1
+
+
+def admin_change_data(page) -> dict[str, str]:
+    """Return the POST data of an admin change page as the browser would send it unchanged."""
+    data: dict[str, str] = {}
+    form = page.context["adminform"].form
+    for name, field in form.fields.items():
+        value = form[name].value()
+        data[name] = "" if value is None else str(value)
+    for inline in page.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for name, field in formset.management_form.fields.items():
+            data[f"{formset.prefix}-{name}"] = str(formset.management_form[name].value())
+        for inline_form in formset.forms:
+            for name in inline_form.fields:
+                value = inline_form[name].value()
+                data[inline_form.add_prefix(name)] = "" if value is None else str(value)
+    return data
+
+
+def test_staff_reorder_media_in_the_admin_through_the_domain_functions(client, listing):
+    staff = User.objects.create_user("boss", password="pw", is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    first = make_media(listing, position=0, external_url="https://vimeo.com/1")
+    second = make_media(listing, position=1, external_url="https://vimeo.com/2")
+    third = make_media(listing, position=2, external_url="https://vimeo.com/3")
+    page = client.get(f"/admin/listings/listing/{listing.pk}/change/")
+    data = admin_change_data(page)
+    new_positions = {first.pk: 2, second.pk: 0, third.pk: 1}
+    for index in range(3):
+        media_id = int(data[f"media-{index}-id"])
+        data[f"media-{index}-position"] = str(new_positions[media_id])
+    data["media-0-title"] = "Visite du séjour"
+    response = client.post(f"/admin/listings/listing/{listing.pk}/change/", data)
+    assert response.status_code == 302
+    ordered = list(listing.media.order_by("position").values_list("pk", "position"))
+    assert ordered == [(second.pk, 0), (third.pk, 1), (first.pk, 2)]

@@ -145,3 +145,14 @@ def test_editing_a_listing_someone_saved_meanwhile_writes_nothing_and_says_what_
     assert form.data["price"] == "210000" and str(form.data["version"]) == "2"
     assert "city" in " ".join(form.non_field_errors()).lower() or "ville" in " ".join(form.non_field_errors()).lower()
     assert client.post(f"/listings/{listing.pk}/edit/", form.data).status_code == 302
+
+
+def test_a_published_listing_keeps_its_reference(client, agency):
+    """The reference is the classified's offererEstateId: once published it cannot change."""
+    listing = make_listing(agency, reference="PUB-1")
+    ListingSync.objects.create(listing=listing, classified_id="c0ffee00-0000-4000-8000-000000000001")
+    response = client.post(f"/listings/{listing.pk}/edit/", {**VALID, "reference": "OTHER", "version": listing.version})
+    assert response.status_code == 302
+    listing.refresh_from_db()
+    assert listing.reference == "PUB-1"
+    assert listing.title == VALID["title"]
