@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from listings.classifieds import EDITABLE_FIELDS, update_listing
 from listings.media import delete_media, reorder_media, update_media_details
 from listings.models import Agency, Listing, Media, User
-from media_sync.models import ListingSync
 from media_sync.admin import PortalErrorFilter, retry_now_action
+from media_sync.models import ListingSync
 from media_sync.sync import request_sync
 
 

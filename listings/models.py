@@ -11,7 +11,6 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from listings.storages import private_storage
 from listings.choices import (
     EnergyClass,
     MediaCategory,
@@ -20,6 +19,7 @@ from listings.choices import (
     PropertyType,
     TransactionType,
 )
+from listings.storages import private_storage
 
 
 def new_public_key() -> str:

@@ -39,7 +39,7 @@ def add_upload(listing: Listing, *, upload: IO[bytes], filename: str, expect: st
         return add_picture(listing, upload=upload, filename=filename, is_draft=True)
     except (PictureRejected, MediaRejected) as rejected:
         raise MediaRejected(str(rejected)) from rejected
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         # An agent's file must never break the page: whatever the decoders raise is logged
         # for us and answered with a plain refusal, while the other files carry on.
         logger.exception("Upload of %r to listing %s failed", filename, listing.pk)

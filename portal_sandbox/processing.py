@@ -65,7 +65,7 @@ class RevisionProcessor(threading.Thread):
         while not self._stopping.is_set():
             try:
                 worked = self._process_next()
-            except Exception:  # noqa: BLE001 - the portal outlives a database hiccup
+            except Exception:
                 logger.exception("processing failed")
                 worked = False
             finally:

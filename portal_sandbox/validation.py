@@ -72,7 +72,7 @@ def _is_http_url(value: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
-def Enum(*values: str) -> Str:  # noqa: N802 - reads like the other rule constructors
+def Enum(*values: str) -> Str:
     """Return a rule accepting one of ``values``."""
     return Str(enum=values)
 
@@ -95,7 +95,7 @@ class Num(Rule):
             errors.append(FieldError(pointer, f"must be <= {self.maximum}"))
 
 
-def Int(minimum: float | None = None, maximum: float | None = None) -> Num:  # noqa: N802
+def Int(minimum: float | None = None, maximum: float | None = None) -> Num:
     """Return a rule accepting an integer within bounds."""
     return Num(minimum=minimum, maximum=maximum, integer=True)
 

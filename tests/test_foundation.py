@@ -162,12 +162,12 @@ def admin_change_data(page) -> dict[str, str]:
     """Return the POST data of an admin change page as the browser would send it unchanged."""
     data: dict[str, str] = {}
     form = page.context["adminform"].form
-    for name, field in form.fields.items():
+    for name in form.fields:
         value = form[name].value()
         data[name] = "" if value is None else str(value)
     for inline in page.context["inline_admin_formsets"]:
         formset = inline.formset
-        for name, field in formset.management_form.fields.items():
+        for name in formset.management_form.fields:
             data[f"{formset.prefix}-{name}"] = str(formset.management_form[name].value())
         for inline_form in formset.forms:
             for name in inline_form.fields:

@@ -9,7 +9,6 @@ from media_sync.models import ListingSync, SyncAttempt
 from tests.sync_support import make_agency, make_listing, make_picture
 
 
-
 @pytest.fixture
 def staff_client(client, db):
     client.force_login(User.objects.create_superuser("boss", "boss@example.fr", "pw"))

@@ -13,7 +13,6 @@ from media_sync.sync import request_sync
 from tests.sync_support import make_agency, make_link, make_listing, make_picture
 
 
-
 def wait_for_state(listing, state: str, worker, timeout: float = 60) -> ListingSync:
     deadline = time.monotonic() + timeout
     while True:
