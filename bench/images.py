@@ -105,7 +105,7 @@ def run_child(method: str, photo: Path, size: tuple[int, int] | None, repeat: in
     try:
         out_size = runner(data, size)
     except Exception as error:  # a method that cannot read a photo is reported n/a
-        return {"error": f"{type(error).__name__}: {str(error).splitlines()[0][:120]}"}
+        return {"error": f"{type(error).__name__}: {' '.join(str(error).split())[:200]}"}
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
@@ -159,9 +159,9 @@ def components(photo: Path, repeat: int) -> None:
     print(f"  (draft decodes {drafted.width}x{drafted.height})")
     for name in ("LANCZOS", "BICUBIC", "BILINEAR"):
         resampling = Image.Resampling[name]
-        timed(f"resize {name}, one thread", lambda r=resampling: full.resize(target, r))
+        timed(f"resize {name}: full decode, Image.resize", lambda r=resampling: full.resize(target, r))
         image_pixels.RESAMPLING = resampling
-        timed(f"resize {name}, reduce() then strips on all cores", lambda: image_pixels.resize(drafted, target))
+        timed(f"resize {name}: draft decode, ours (reduce, strips)", lambda: image_pixels.resize(drafted, target))
     image_pixels.RESAMPLING = Image.Resampling.BICUBIC
     portal = image_pixels.resize(drafted, target)
     for label, options in (
@@ -249,10 +249,11 @@ def main() -> int:
     parser.add_argument("--child", choices=METHODS)
     parser.add_argument("--photo", type=Path)
     parser.add_argument("--size")
-    parser.add_argument("--components", type=Path, help="time each step on this one photo instead")
+    parser.add_argument("--components", type=Path, nargs="+", help="time each step on these photos instead")
     args = parser.parse_args()
     if args.components:
-        components(args.components, max(args.repeat, 9))
+        for photo in args.components:
+            components(photo, max(args.repeat, 9))
         return 0
     if args.child:
         size = tuple(int(n) for n in args.size.split("x")) if args.size else None
@@ -312,9 +313,11 @@ def main() -> int:
         for method in METHODS:
             if "error" in results[method]:
                 print(f"n/a: {method} on {name}: {results[method]['error']}")
-    load = max(load_before, os.getloadavg()[0])
-    if load > 1.0:
-        print(f"note: the load average reached {load:.1f} on {os.cpu_count()} cores; other work slowed every method.")
+    if load_before > 0.5:
+        print(
+            f"note: the load average was {load_before:.1f} on {os.cpu_count()} cores before the run:"
+            " other work slowed these figures."
+        )
     if len(vips_ratios) < len(rows):
         print(f"ours/libvips is the median over the {len(vips_ratios)} photos libvips could read.")
     to_vips = f"{statistics.median(vips_ratios):.2f}" if vips_ratios else "n/a"

@@ -1,7 +1,8 @@
 """Pixel work of the picture pipeline: modes, resizing, colour to sRGB, JPEG encoding.
 
-The expensive steps (the last resampling and the colour conversion) run in horizontal
-strips on all cores: Pillow releases the GIL inside them, and strips join without seams.
+The expensive steps (the last resampling with the turn upright, and the colour conversion)
+run in bands on all cores: Pillow releases the GIL inside them, and the bands give exactly
+the one-thread result.
 """
 
 from __future__ import annotations
@@ -16,19 +17,20 @@ from functools import lru_cache
 from PIL import Image, ImageCms
 
 # Pillow gives every image's memory back to the system when it is freed, so each photo had
-# the kernel map and zero some 30-50 MB anew, a third of the time of a 3-megapixel JPEG.
-# Keeping up to 32 freed blocks of 1 MB for the next images avoids it and, with blocks that
-# small, lowers the peak memory too (docs/performance.md). Pillow's own environment
+# the kernel map and zero 30 to 50 MB anew: a fifth of the time of an 8-megapixel JPEG.
+# Keeping up to 64 freed blocks of 1 MB for the next pictures avoids it; with blocks that
+# small, the peak memory of a JPEG even drops (less fragmentation), while a worker that has
+# decoded a HEIC keeps up to 64 MB more (docs/performance.md). Pillow's own environment
 # variables still decide when set.
-BLOCK_SIZE, BLOCKS_KEPT = 1 << 20, 32
+BLOCK_SIZE, BLOCKS_KEPT = 1 << 20, 64
 if "PILLOW_BLOCK_SIZE" not in os.environ:
     Image.core.set_block_size(BLOCK_SIZE)
 if "PILLOW_BLOCKS_MAX" not in os.environ:
     Image.core.set_blocks_max(BLOCKS_KEPT)
 
 # The last resampling step always shrinks by less than 2 (JPEG draft or reduce() did the
-# rest). There BICUBIC keeps nearly all of LANCZOS's sharpness for a third less time
-# (docs/performance.md).
+# rest). There BICUBIC stays 53-55 dB from LANCZOS, visually equal, for 15-25 % less time;
+# BILINEAR and HAMMING lose a fifth to a third of the fine detail (docs/performance.md).
 RESAMPLING = Image.Resampling.BICUBIC
 # Below this many output pixels, threads cost more than they save.
 PARALLEL_MIN_PIXELS = 400_000
@@ -66,43 +68,72 @@ def _thread_count() -> int:
     return max(1, min(cores, MAX_THREADS))
 
 
-def in_strips(size: tuple[int, int], mode: str, make_strip: Callable[[int, int], Image.Image]) -> Image.Image:
-    """Return a picture of `size` assembled from `make_strip(top, bottom)`, run on all cores."""
-    width, height = size
-    count = min(_thread_count(), height) if width * height >= PARALLEL_MIN_PIXELS else 1
+Piece = tuple[Image.Image, tuple[int, int]]  # a part of a picture, and where it goes
+
+
+def assemble(size: tuple[int, int], mode: str, length: int, make_piece: Callable[[int, int], Piece]) -> Image.Image:
+    """Return a picture of `size` made of the pieces `make_piece(start, end)` places.
+
+    `length` is split into one span per core, and the pieces are made in parallel.
+    """
+    count = min(_thread_count(), length) if size[0] * size[1] >= PARALLEL_MIN_PIXELS else 1
     if count == 1:
-        return make_strip(0, height)
-    bounds = [round(height * index / count) for index in range(count + 1)]
-    spans = list(itertools.pairwise(bounds))
+        return make_piece(0, length)[0]
+    bounds = [round(length * index / count) for index in range(count + 1)]
     # A pool per call: nothing survives a fork (Celery's prefork workers) half-initialised.
     with ThreadPoolExecutor(max_workers=count) as pool:
-        strips = list(pool.map(lambda span: make_strip(*span), spans))
+        pieces = list(pool.map(lambda span: make_piece(*span), itertools.pairwise(bounds)))
     result = Image.new(mode, size)
-    for (top, _bottom), strip in zip(spans, strips, strict=True):
-        result.paste(strip, (0, top))
+    for piece, place in pieces:
+        result.paste(piece, place)
     return result
 
 
-def resize(image: Image.Image, size: tuple[int, int]) -> Image.Image:
-    """Return `image` resized to `size`: box reduction by whole factors, then resampling."""
+_AXIS_SWAPPING = {
+    Image.Transpose.ROTATE_90,
+    Image.Transpose.ROTATE_270,
+    Image.Transpose.TRANSPOSE,
+    Image.Transpose.TRANSVERSE,
+}
+
+
+def _band_place(step: Image.Transpose | None, left: int, right: int, width: int) -> tuple[int, int]:
+    """Return where the columns `left` to `right` of a picture `width` wide land once transposed by `step`."""
+    if step in (Image.Transpose.ROTATE_270, Image.Transpose.TRANSPOSE):
+        return 0, left  # column x becomes row x
+    if step in (Image.Transpose.ROTATE_90, Image.Transpose.TRANSVERSE):
+        return 0, width - right  # column x becomes row width - 1 - x
+    if step in (Image.Transpose.FLIP_LEFT_RIGHT, Image.Transpose.ROTATE_180):
+        return width - right, 0
+    return left, 0
+
+
+def resize(image: Image.Image, size: tuple[int, int], *, then: Image.Transpose | None = None) -> Image.Image:
+    """Return `image` resized to `size`, then transposed by `then`, in strips on all cores.
+
+    Whole factors are box-reduced first. The result is that of one `Image.resize` in one
+    thread (horizontal pass, then vertical), then `transpose`.
+    """
     factor = min(image.width // size[0], image.height // size[1])
     if factor >= 2:
         # Averaging whole blocks is exact and cheap; it leaves the kernel a factor below 2.
         image = image.reduce(factor)
     if image.size == size:
-        return image
+        return image if then is None else image.transpose(then)
     alpha = image.mode in ("RGBA", "LA")
     if alpha:
         # Weigh colours by their opacity while resampling; converting here spares each strip doing it.
         image = image.convert("RGBa" if image.mode == "RGBA" else "La")
-    source = image
-    scale = source.height / size[1]
+    source, (width, height), scale = image, size, image.width / size[0]
 
-    def strip(top: int, bottom: int) -> Image.Image:
-        # The kernel reads source rows beyond the box, so strips match one whole resize exactly.
-        return source.resize((size[0], bottom - top), RESAMPLING, box=(0, top * scale, source.width, bottom * scale))
+    def band(left: int, right: int) -> Piece:
+        # Bands of columns: the kernel reads source columns beyond the box, and Pillow resamples
+        # each band horizontally first, as the whole. (Bands of rows are resampled vertically
+        # first, cheaper for them, and would differ from the whole by up to 8 levels.)
+        piece = source.resize((right - left, height), RESAMPLING, box=(left * scale, 0, right * scale, source.height))
+        return (piece, (left, 0)) if then is None else (piece.transpose(then), _band_place(then, left, right, width))
 
-    result = in_strips(size, source.mode, strip)
+    result = assemble((height, width) if then in _AXIS_SWAPPING else size, source.mode, width, band)
     return result.convert("RGBA" if result.mode == "RGBa" else "LA") if alpha else result
 
 
@@ -147,11 +178,11 @@ def to_srgb(image: Image.Image, icc_profile: bytes | None) -> Image.Image:
         return image if image.mode == "RGB" else image.convert("RGB")
     source = image
 
-    def strip(top: int, bottom: int) -> Image.Image:
-        return ImageCms.applyTransform(source.crop((0, top, source.width, bottom)), transform)
+    def strip(top: int, bottom: int) -> Piece:
+        return ImageCms.applyTransform(source.crop((0, top, source.width, bottom)), transform), (0, top)
 
     try:
-        return in_strips(source.size, "RGB", strip)
+        return assemble(source.size, "RGB", source.height, strip)
     except (ImageCms.PyCMSError, ValueError, OSError):
         return source.convert("RGB")  # as for a profile that cannot be used at all
 

@@ -252,7 +252,7 @@ def _fit_width(size: tuple[int, int], width: int) -> tuple[int, int]:
 def inspect_picture(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> PictureHeader:
     """Return the format and upright size of a picture from its header, refusing what we cannot take.
 
-    Costs about a millisecond: a view can refuse an SVG, a PDF or a decompression bomb
+    Costs a millisecond or so: a view can refuse an SVG, a PDF or a decompression bomb
     at once, then leave the decoding to `process_picture`.
     """
     image = _open(data, max_pixels=max_pixels)
@@ -289,13 +289,15 @@ def _encode(image: Image.Image, *, quality: int) -> Rendition:
 def _thumbnails(
     upright: Image.Image, portal: Rendition, widths: Iterable[int], quality: int
 ) -> Iterator[tuple[int, Rendition]]:
-    """Yield each thumbnail by width, made from the portal-sized picture, never enlarged."""
+    """Yield each thumbnail by width, never enlarged, each made from the next larger one."""
+    source = upright
     for width in sorted(set(widths), reverse=True):
         size = _fit_width(upright.size, width)
         if size == upright.size:
             yield width, portal
         else:
-            yield width, _encode(image_pixels.resize(upright, size), quality=quality)
+            source = image_pixels.resize(source, size)
+            yield width, _encode(source, quality=quality)
 
 
 @dataclass(frozen=True)
@@ -318,9 +320,11 @@ def _upright(data: bytes, *, quarter_turns: int, long_side: int, max_pixels: int
     except (ValueError, OSError):
         # A colour mode Pillow reads but cannot convert (LAB, odd TIFF layouts...).
         raise PictureRejected("unsupported_format") from None
-    # Everything after decoding runs on the small picture: resizing, then colour, then turns.
-    upright = image_pixels.to_srgb(image_pixels.resize(pixels, target), image.info.get("icc_profile"))
-    for step in steps:
+    # Everything after decoding runs on the small picture: resizing and turning in the same
+    # strips, then colour.
+    first, *others = steps or [None]
+    upright = image_pixels.to_srgb(image_pixels.resize(pixels, target, then=first), image.info.get("icc_profile"))
+    for step in others:
         upright = upright.transpose(step)
     return _Upright(image=upright, source_format=source_format, source_size=_displayed_size(stored_size, steps))
 

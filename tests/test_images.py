@@ -16,14 +16,11 @@ from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
 from listings.image_quality import (
     BLURRY,
     DARK,
-    NEAR_DUPLICATE,
     OVEREXPOSED,
     PORTRAIT,
     TOO_SMALL,
-    WARNING_MESSAGES,
     hamming_distance,
     near_duplicate_of,
-    warning_message,
 )
 from listings.images import (
     PictureRejected,
@@ -284,13 +281,15 @@ def test_metadata_of_other_formats_does_not_travel_either(format: str) -> None:
 # ---------------------------------------------------------------------------
 # Orientation, turns, sizes
 # ---------------------------------------------------------------------------
+@pytest.mark.parametrize("size", [(2400, 1600), (1200, 800)], ids=["resized", "kept"])
 @pytest.mark.parametrize("orientation", range(1, 9))
-def test_every_exif_orientation_comes_out_upright(orientation: int) -> None:
-    upright = photo((1200, 800))
+def test_every_exif_orientation_comes_out_upright(orientation: int, size: tuple[int, int]) -> None:
+    upright = photo(size)
     stored = upright.transpose(INVERSE[orientation]) if orientation in INVERSE else upright
     picture = process_picture(jpeg(stored, exif=exif_with_secrets(orientation=orientation)))
     expected = process_picture(jpeg(upright))
-    assert (picture.portal.width, picture.portal.height) == (1200, 800)
+    assert (picture.portal.width, picture.portal.height) == (expected.portal.width, expected.portal.height)
+    assert picture.portal.width > picture.portal.height
     assert mean_difference(grey_thumbnail(picture.portal.data), grey_thumbnail(expected.portal.data)) < 4
 
 
@@ -462,26 +461,6 @@ def test_a_recompressed_brightened_rescaled_copy_is_a_near_duplicate() -> None:
     assert hamming_distance(first.phash, second.phash) <= 10
     assert near_duplicate_of(second.phash, {4: other.phash, 7: first.phash}) == 7
     assert near_duplicate_of(other.phash, {7: first.phash, 8: second.phash}) is None
-
-
-def test_near_duplicate_ignores_pictures_without_a_hash_and_prefers_the_closest() -> None:
-    phash = "ffffffffffffffff"
-    others = {1: "", 2: "fffffffffffffff0", 3: "fffffffffffffffe"}
-    assert near_duplicate_of(phash, others) == 3
-    assert near_duplicate_of(phash, {}) is None
-
-
-def test_every_warning_has_a_message_for_the_agent() -> None:
-    with translation.override("en"):
-        assert warning_message(TOO_SMALL) == "Below 800×600 pixels: the portal may refuse or blur it."  # noqa: RUF001
-        assert warning_message(NEAR_DUPLICATE, position=3) == "Looks like picture 3."
-        for code in WARNING_MESSAGES:
-            assert warning_message(code, position=1)
-
-
-def test_an_unknown_warning_code_is_an_error() -> None:
-    with pytest.raises(ValueError, match="Unknown picture warning"):
-        warning_message("ugly")
 
 
 # ---------------------------------------------------------------------------
