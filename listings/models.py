@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 
 from django.contrib.auth.models import AbstractUser
@@ -223,6 +224,16 @@ class Media(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.position + 1} ({self.listing.reference})"
+
+    def processing_error_text(self) -> str:
+        """Return why processing failed, in the active language."""
+        from listings.images import rejection_message
+
+        try:
+            stored = json.loads(self.processing_error)
+            return rejection_message(stored["code"], **stored.get("params", {}))
+        except (ValueError, TypeError, KeyError):
+            return self.processing_error
 
     @property
     def is_external(self) -> bool:

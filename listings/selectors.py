@@ -251,7 +251,7 @@ def media_json(media: Media) -> dict[str, object]:
         "id": media.pk,
         "kind": media.kind,
         "status": media.processing_status,
-        "error": media.processing_error if media.processing_status == ProcessingStatus.FAILED else "",
+        "error": media.processing_error_text() if media.processing_status == ProcessingStatus.FAILED else "",
         "thumbnail": card.thumbnail_url,
         "thumbnail_large": card.thumbnail_large_url,
         "video": card.video_url,

@@ -152,3 +152,28 @@ def test_heic_is_not_mistaken_for_a_video():
     assert sniff_video(mov).content_type == "video/quicktime"
     assert sniff_video(webm).content_type == "video/webm"
     assert sniff_video(mp4_bytes()).content_type == "video/mp4"
+
+
+def test_a_picture_over_the_byte_cap_is_refused_while_it_streams(client, listing, settings):
+    settings.PICTURE_MAX_BYTES = 200_000
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 10_000_000
+    big = jpeg_bytes() + b"\0" * 400_000
+    response = upload(client, listing, big, name="huge.jpg")
+    assert response.status_code == 400
+    assert "0.19" in response.json()["error"] or "0,19" in response.json()["error"]
+    assert not Media.objects.exists()
+
+
+def test_the_upload_handler_stops_reading_at_the_chunk_that_passes_the_cap(rf, settings):
+    from django.core.files.uploadhandler import StopUpload
+
+    from listings.upload_limits import CappedUploadHandler, upload_refusal
+
+    settings.PICTURE_MAX_BYTES = 100
+    request = rf.post("/")
+    handler = CappedUploadHandler(request)
+    handler.new_file("file", "a.jpg", "image/jpeg", 1000)
+    assert handler.receive_data_chunk(b"\xff\xd8" + b"x" * 58, 0) is not None
+    with pytest.raises(StopUpload):
+        handler.receive_data_chunk(b"x" * 60, 60)
+    assert "MB" in upload_refusal(request) or "Mo" in upload_refusal(request)

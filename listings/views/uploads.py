@@ -10,6 +10,7 @@ from listings.access import agent_required, listing_for_user, media_for_user
 from listings.forms import LinkForm, UploadForm
 from listings.pending import PICTURE_KINDS
 from listings.selectors import media_json
+from listings.upload_limits import upload_refusal
 from listings.uploads import PICTURE, VIDEO, add_upload
 from listings.videos import MediaRejected, add_link
 
@@ -23,6 +24,8 @@ def _refused(message: str) -> JsonResponse:
 def upload(request: HttpRequest, pk: int) -> JsonResponse:
     listing = listing_for_user(request.user, pk)
     form = UploadForm(request.POST, request.FILES)
+    if refusal := upload_refusal(request):
+        return _refused(refusal)
     if not form.is_valid():
         return _refused(" ".join(error for errors in form.errors.values() for error in errors))
     expect = None
