@@ -40,6 +40,7 @@ test: install-test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install-test
+	$(PIP) install --quiet -r requirements-bench.txt
 	$(PY) bench/images.py
 	$(PY) bench/sync.py
 

@@ -92,36 +92,27 @@ def too_large_message() -> str:
     }
 
 
+def _checked_video(upload: IO[bytes]) -> tuple[VideoFormat, str, int]:
+    """Return the format, sha256 and size of a video upload; refuse anything else."""
+    upload.seek(0)
+    video = sniff_video(upload.read(64))
+    if video is None:
+        raise MediaRejected(_("This file is not a video the portal accepts: use MP4, MOV or WebM."))
+    sha256, size = _hash_and_size(upload)
+    return video, sha256, size
+
+
 def add_video(listing: Listing, *, upload: IO[bytes], filename: str, is_draft: bool = False) -> Media:
     """Store an uploaded video file as the last media of `listing`.
 
     Raises `MediaRejected` (nothing stored) when the file is not an MP4, MOV or WebM video
     or is over `settings.VIDEO_MAX_BYTES`.
     """
-    upload.seek(0)
-    video = sniff_video(upload.read(64))
-    if video is None:
-        raise MediaRejected(_("This file is not a video the portal accepts: use MP4, MOV or WebM."))
-    sha256, size = _hash_and_size(upload)
+    video, sha256, size = _checked_video(upload)
     with transaction.atomic():
         lock_listing(listing.pk)
         media = Media(listing=listing, kind=MediaKind.VIDEO, position=next_position(listing), is_draft=is_draft)
         _store_video(media, upload=upload, filename=filename, video=video, sha256=sha256, size=size)
-    return media
-
-
-def replace_video(media: Media, *, upload: IO[bytes], filename: str) -> Media:
-    """Give the video `media` new content in the same place; the portal sees a new URL."""
-    upload.seek(0)
-    video = sniff_video(upload.read(64))
-    if video is None:
-        raise MediaRejected(_("This file is not a video the portal accepts: use MP4, MOV or WebM."))
-    sha256, size = _hash_and_size(upload)
-    with transaction.atomic():
-        old_original = media.original.name
-        _store_video(media, upload=upload, filename=filename, video=video, sha256=sha256, size=size)
-        if old_original:
-            transaction.on_commit(lambda: media.original.storage.delete(old_original))
     return media
 
 

@@ -19,6 +19,10 @@ def _refused(message: str) -> JsonResponse:
     return JsonResponse({"error": message}, status=400)
 
 
+def _form_refused(form) -> JsonResponse:
+    return _refused(" ".join(error for errors in form.errors.values() for error in errors))
+
+
 @agent_required
 @require_POST
 def upload(request: HttpRequest, pk: int) -> JsonResponse:
@@ -27,7 +31,7 @@ def upload(request: HttpRequest, pk: int) -> JsonResponse:
     if refusal := upload_refusal(request):
         return _refused(refusal)
     if not form.is_valid():
-        return _refused(" ".join(error for errors in form.errors.values() for error in errors))
+        return _form_refused(form)
     expect = None
     if form.cleaned_data["replaces"] is not None:
         target = get_object_or_404(listing.media, pk=form.cleaned_data["replaces"])
@@ -46,7 +50,7 @@ def link(request: HttpRequest, pk: int) -> JsonResponse:
     listing = listing_for_user(request.user, pk)
     form = LinkForm(request.POST)
     if not form.is_valid():
-        return _refused(" ".join(error for errors in form.errors.values() for error in errors))
+        return _form_refused(form)
     try:
         media = add_link(listing, kind=form.cleaned_data["kind"], url=form.cleaned_data["url"], is_draft=True)
     except MediaRejected as rejected:
