@@ -8,17 +8,16 @@ requests one sync, or writes nothing at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from listings.choices import ProcessingStatus
-from listings.media import lock_listing, reorder_media
+from listings.media import delete_files, delete_media_rows, lock_listing, media_files, reorder_media
 from listings.models import Listing, Media, MediaVersion
 from listings.pending import PICTURE_KINDS, PendingChanges, display_order
 from listings.pictures import next_content_version, rotate_picture
@@ -97,7 +96,7 @@ def discard_drafts(listing: Listing, *, draft_ids: Iterable[int]) -> int:
     """Delete the unsaved uploads `draft_ids` of `listing` and their files; return how many."""
     with transaction.atomic():
         drafts = list(listing.media.filter(pk__in=list(draft_ids), is_draft=True))
-        _delete(drafts)
+        delete_media_rows(drafts)
     return len(drafts)
 
 
@@ -124,7 +123,7 @@ def _check(changes: PendingChanges, current: dict[int, Media]) -> None:
 
 def _apply(listing: Listing, *, changes: PendingChanges, current: dict[int, Media], simulate: bool) -> int:
     """Write `changes`; with `simulate`, move content versions instead of touching pixels."""
-    _delete([current.pop(pk) for pk in changes.deleted])
+    delete_media_rows([current.pop(pk) for pk in changes.deleted])
     now = timezone.now()
     changed, added = [], 0
     for item in changes.items:
@@ -147,7 +146,7 @@ def _apply(listing: Listing, *, changes: PendingChanges, current: dict[int, Medi
             changed.append(media)
     # Uploads the page made and then gave up (a second replacement, a removed card) go too.
     used = {item.id for item in changes.items} | changes.replacement_ids
-    _delete([current.pop(pk) for pk in changes.drafts - used if pk in current and current[pk].is_draft])
+    delete_media_rows([current.pop(pk) for pk in changes.drafts - used if pk in current and current[pk].is_draft])
     # One UPDATE for the details of all media, whatever their number (clean_tags ran on parsing).
     Media.objects.bulk_update(
         changed, ["kind", "title", "category", "tags", "is_draft", "content_version", "updated_at"]
@@ -162,7 +161,7 @@ def _apply(listing: Listing, *, changes: PendingChanges, current: dict[int, Medi
 def _take_content(media: Media, *, draft: Media) -> None:
     """Give `media` the content of the processed upload `draft`; its place and details stay."""
     # Older portal copies stay: the sync engine drops them once the portal no longer uses them.
-    old_files = _files_of([media], with_versions=False)
+    old_files = media_files([media], with_versions=False)
     for name in ("original", "thumbnail", "thumbnail_large"):
         setattr(media, name, getattr(draft, name).name)
     for name in (
@@ -179,31 +178,5 @@ def _take_content(media: Media, *, draft: Media) -> None:
     # The draft no longer owns these files: it is deleted without them.
     draft.original.name = draft.thumbnail.name = draft.thumbnail_large.name = ""
     media.save()
-    _delete([draft])
-    transaction.on_commit(lambda: _delete_files(old_files))
-
-
-def _files_of(media: Sequence[Media], *, with_versions: bool = True) -> list[tuple[object, str]]:
-    files: list[tuple[object, str]] = []
-    for item in media:
-        files += [(item.original.storage, item.original.name), (default_storage, item.thumbnail.name)]
-        files += [(default_storage, item.thumbnail_large.name)]
-    if not with_versions:
-        return files
-    versions = MediaVersion.objects.filter(media__in=[item.pk for item in media]).values_list("file", flat=True)
-    return files + [(default_storage, name) for name in versions]
-
-
-def _delete(media: Sequence[Media]) -> None:
-    """Delete `media` rows now and their files once the transaction commits."""
-    if not media:
-        return
-    files = _files_of(media)
-    Media.objects.filter(pk__in=[item.pk for item in media]).delete()
-    transaction.on_commit(lambda: _delete_files(files))
-
-
-def _delete_files(files: Iterable[tuple[object, str]]) -> None:
-    for storage, name in files:
-        if name:
-            storage.delete(name)
+    delete_media_rows([draft])
+    transaction.on_commit(lambda: delete_files(old_files))

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from django.core.files.storage import Storage, default_storage
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from listings.choices import MediaCategory
-from listings.models import Listing, Media
+from listings.models import Listing, Media, MediaVersion
 
 
 class MediaOrderError(ValueError):
@@ -88,9 +89,37 @@ def update_media_details(media: Media, *, title: str, category: str, tags: Itera
     return media
 
 
+def media_files(media: Sequence[Media], *, with_versions: bool = True) -> list[tuple[Storage, str]]:
+    """Return the (storage, name) of every file of `media`: original, thumbnails, versions."""
+    files: list[tuple[Storage, str]] = []
+    for item in media:
+        files += [(item.original.storage, item.original.name), (default_storage, item.thumbnail.name)]
+        files += [(default_storage, item.thumbnail_large.name)]
+    if not with_versions:
+        return files
+    versions = MediaVersion.objects.filter(media__in=[item.pk for item in media]).values_list("file", flat=True)
+    return files + [(default_storage, name) for name in versions]
+
+
+def delete_files(files: Iterable[tuple[Storage, str]]) -> None:
+    """Delete stored files (call after commit: a rollback must find them still there)."""
+    for storage, name in files:
+        if name:
+            storage.delete(name)
+
+
+def delete_media_rows(media: Sequence[Media]) -> None:
+    """Delete `media` rows now and their files once the transaction commits."""
+    if not media:
+        return
+    files = media_files(media)
+    Media.objects.filter(pk__in=[item.pk for item in media]).delete()
+    transaction.on_commit(lambda: delete_files(files))
+
+
 def delete_media(media: Media) -> None:
-    """Delete `media` and close the gap it leaves in its listing's order."""
+    """Delete `media` (and its files after commit), closing the gap it leaves in the order."""
     with transaction.atomic():
         listing = lock_listing(media.listing_id)
-        media.delete()
+        delete_media_rows([media])
         renumber_media(listing)

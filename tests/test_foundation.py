@@ -193,3 +193,24 @@ def test_staff_reorder_media_in_the_admin_through_the_domain_functions(client, l
     assert response.status_code == 302
     ordered = list(listing.media.order_by("position").values_list("pk", "position"))
     assert ordered == [(second.pk, 0), (third.pk, 1), (first.pk, 2)]
+
+
+def test_deleting_a_media_in_the_admin_removes_its_files_after_commit(client, listing, django_capture_on_commit_callbacks):
+    import io
+
+    from django.core.files.storage import default_storage
+
+    from listings.pictures import add_picture
+    from tests.agents import jpeg_bytes
+
+    staff = User.objects.create_user("boss", password="pw", is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    media = add_picture(listing, upload=io.BytesIO(jpeg_bytes()), filename="a.jpg")
+    files = [media.original.name, media.thumbnail.name, media.versions.get().file.name]
+    assert media.original.storage.exists(files[0]) and default_storage.exists(files[1])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/listings/media/{media.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Media.objects.filter(pk=media.pk).exists()
+    assert not media.original.storage.exists(files[0])
+    assert not any(default_storage.exists(name) for name in files[1:])
