@@ -8,6 +8,7 @@ requests one sync, or writes nothing at all.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -98,6 +99,23 @@ def discard_drafts(listing: Listing, *, draft_ids: Iterable[int]) -> int:
         drafts = list(listing.media.filter(pk__in=list(draft_ids), is_draft=True))
         delete_media_rows(drafts)
     return len(drafts)
+
+
+def purge_stale_drafts(*, older_than_hours: float) -> int:
+    """Delete the drafts of every listing uploaded more than `older_than_hours` ago; return how many.
+
+    A tab closed without Save or Discard leaves its uploads behind; nobody can see them.
+    """
+    cutoff = timezone.now() - dt.timedelta(hours=older_than_hours)
+    deleted = 0
+    listing_ids = set(Media.objects.filter(is_draft=True, created_at__lt=cutoff).values_list("listing_id", flat=True))
+    for listing_id in sorted(listing_ids):
+        with transaction.atomic():
+            lock_listing(listing_id)
+            drafts = list(Media.objects.filter(listing_id=listing_id, is_draft=True, created_at__lt=cutoff))
+            delete_media_rows(drafts)
+            deleted += len(drafts)
+    return deleted
 
 
 def _check(changes: PendingChanges, current: dict[int, Media]) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from listings.manager import ChangesRejected, VersionConflict, preview_media_manager, save_media_manager
 from listings.models import Listing, Media
@@ -163,3 +166,15 @@ def test_rebase_keeps_the_agents_edits_over_the_other_saves_state(listing):
     ]
     assert (rebase.added, rebase.removed, rebase.edited, rebase.lost_edits) == (1, 1, 2, 1)
     assert "1" in rebase.summary()
+
+
+def test_stale_drafts_are_purged_with_their_files_and_fresh_ones_kept(django_capture_on_commit_callbacks):
+    listing = make_listing(make_agency("Agence des Drafts", "INT-DRAFTS"), reference="DRAFTS-1")
+    old = add_picture(listing, upload=io.BytesIO(jpeg_bytes()), filename="old.jpg", is_draft=True)
+    fresh = add_picture(listing, upload=io.BytesIO(jpeg_bytes(seed=1)), filename="new.jpg", is_draft=True)
+    saved = add_picture(listing, upload=io.BytesIO(jpeg_bytes(seed=2)), filename="saved.jpg")
+    Media.objects.filter(pk__in=[old.pk, saved.pk]).update(created_at=timezone.now() - dt.timedelta(days=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("purge_stale_drafts", hours=24, stdout=io.StringIO())
+    assert set(Media.objects.values_list("pk", flat=True)) == {fresh.pk, saved.pk}
+    assert not old.original.storage.exists(old.original.name)
