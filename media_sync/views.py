@@ -22,7 +22,12 @@ def public_media(request: HttpRequest, public_key: str, extension: str) -> HttpR
     if request.method == "HEAD":
         response = HttpResponse(content_type=version.content_type)
     else:
-        response = FileResponse(version.file.open("rb"), content_type=version.content_type)
+        try:
+            content = version.file.open("rb")
+        except FileNotFoundError:
+            # A version whose file was removed (collected, or lost by the storage) is gone.
+            raise Http404("media file missing") from None
+        response = FileResponse(content, content_type=version.content_type)
     response["Content-Length"] = str(version.byte_size)
     response["Cache-Control"] = IMMUTABLE
     response["ETag"] = f'"{version.sha256}"'

@@ -7,6 +7,7 @@ URLs from pytest-django's ``live_server``, so that the sandbox downloads them fo
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -56,7 +57,7 @@ class PortalWorld:
 
 
 @pytest.fixture
-def portal(portal_sandbox, live_server, settings) -> PortalWorld:
+def portal(portal_sandbox, live_server, settings) -> Iterator[PortalWorld]:
     """Point the product at the sandbox and serve public media URLs from the live server."""
     settings.PORTAL_BASE_URL = portal_sandbox.base_url
     settings.PORTAL_TOKEN_URL = portal_sandbox.token_url
@@ -66,7 +67,10 @@ def portal(portal_sandbox, live_server, settings) -> PortalWorld:
     settings.PORTAL_TIMEOUT = 5
     settings.PUBLIC_MEDIA_BASE_URL = live_server.url
     cache.clear()
-    return PortalWorld(sandbox=portal_sandbox, media_base_url=live_server.url)
+    yield PortalWorld(sandbox=portal_sandbox, media_base_url=live_server.url)
+    # Stop the sandbox's work before the database is flushed: a download still running
+    # against the live server would hold database locks the flush waits for.
+    portal_sandbox.reset()
 
 
 @pytest.fixture

@@ -151,3 +151,11 @@ def test_the_url_builder_refuses_a_naive_datetime():
 
     with pytest.raises(ValueError):
         public_media_url(base_url=BASE, public_key="k", content_version=dt.datetime(2026, 1, 1))
+
+
+def test_a_version_whose_file_is_gone_is_not_found_rather_than_an_error(listing):
+    media = listing.media.first()
+    url = local(urls_of(listing)[media.pk])
+    version = media.versions.get()
+    version.file.storage.delete(version.file.name)
+    assert Client().get(url).status_code == 404
