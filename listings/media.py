@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from django.core.files.storage import Storage, default_storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
@@ -43,14 +43,19 @@ def lock_listing(listing_id: int) -> Listing:
 
 
 def _write_positions(media: Sequence[Media]) -> None:
-    # Positions are unique per listing and checked row by row, so a permutation is
-    # written in two bulk updates: first past the current range, then to 0..n-1.
+    """Write positions 0..n-1 in the order of `media`.
+
+    PostgreSQL checks the unique (listing, position) constraint at the end of the
+    statement: one bulk UPDATE writes the whole permutation. SQLite checks it row by row,
+    so there the permutation goes first past the current range, then to 0..n-1.
+    """
     if not media:
         return
-    offset = max(m.position for m in media) + 1
-    for index, item in enumerate(media):
-        item.position = offset + index
-    Media.objects.bulk_update(media, ["position"])
+    if not connection.features.supports_deferrable_unique_constraints:
+        offset = max(m.position for m in media) + 1
+        for index, item in enumerate(media):
+            item.position = offset + index
+        Media.objects.bulk_update(media, ["position"])
     for index, item in enumerate(media):
         item.position = index
     Media.objects.bulk_update(media, ["position"])

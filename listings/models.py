@@ -206,9 +206,13 @@ class Media(models.Model):
         verbose_name_plural = _("media")
         ordering = ["listing", "position"]
         constraints = [
+            # Checked at the end of each statement (DEFERRABLE INITIALLY IMMEDIATE), so one
+            # UPDATE can write a whole new order. SQLite has no deferrable constraints: the
+            # migration gives it a plain unique index instead (see listings.media).
             models.UniqueConstraint(
                 fields=["listing", "position"],
                 name="media_position_unique_per_listing",
+                deferrable=models.Deferrable.IMMEDIATE,
             ),
             models.CheckConstraint(condition=_choices_check("kind", MediaKind), name="media_kind_valid"),
             models.CheckConstraint(condition=_choices_check("category", MediaCategory), name="media_category_valid"),
