@@ -14,7 +14,7 @@ from listings.classifieds import EDITABLE_FIELDS, update_listing
 from listings.media import delete_media, reorder_media, update_media_details
 from listings.models import Agency, Listing, Media, User
 from media_sync.admin import PortalErrorFilter, retry_now_action
-from media_sync.models import ListingSync
+from media_sync.selectors import is_published
 from media_sync.sync import request_sync
 
 
@@ -109,7 +109,7 @@ class ListingAdmin(SortableAdminBase, admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Listing | None = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
-        if obj is not None and ListingSync.objects.filter(listing=obj).exclude(classified_id="").exists():
+        if obj is not None and is_published(obj):
             # The reference is the classified's offererEstateId once published.
             fields.append("reference")
         return fields

@@ -12,6 +12,7 @@ from listings.choices import MediaKind, PropertyType, TransactionType
 from listings.models import Agency, Listing
 from listings.pending import PendingChanges, parse_changes
 from listings.videos import MediaRejected, check_link
+from media_sync.selectors import is_published
 
 FRENCH_POSTAL_CODE = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-8])\d{3}$")
 
@@ -36,18 +37,13 @@ class ListingForm(forms.ModelForm):
         self.fields["reference"].help_text = _("Your agency's own reference; the portal knows the listing by it.")
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
-            if self._is_published():
+            if is_published(self.instance):
                 # The reference is the classified's offererEstateId: changing it would make
                 # the portal see another listing. It is fixed once the listing is published.
                 self.fields["reference"].disabled = True
                 self.fields["reference"].help_text = _(
                     "Published on the portal under this reference: it can no longer change."
                 )
-
-    def _is_published(self) -> bool:
-        from media_sync.models import ListingSync
-
-        return ListingSync.objects.filter(listing=self.instance).exclude(classified_id="").exists()
 
     def clean_reference(self) -> str:
         reference = self.cleaned_data["reference"].strip()

@@ -24,7 +24,7 @@ PORTRAIT = "portrait"
 NEAR_DUPLICATE = "near_duplicate"
 
 WARNING_MESSAGES = {
-    TOO_SMALL: _("Below 800×600 pixels: the portal may refuse or blur it."),  # noqa: RUF001
+    TOO_SMALL: _("Below 800×600 pixels: the portal may refuse or blur it."),
     DARK: _("Very dark: buyers will hardly see the room."),
     OVEREXPOSED: _("Overexposed: the bright parts have lost their detail."),
     BLURRY: _("Probably blurry: check the focus, or take it again."),
@@ -64,13 +64,18 @@ class QualitySignals:
     phash: str
 
 
+def coded_message(messages: Mapping[str, object], code: str, *, kind: str, **params: object) -> str:
+    """Return the text of `code` in `messages`, in the active language, with `params` filled in."""
+    try:
+        message = messages[code]
+    except KeyError:
+        raise ValueError(f"Unknown {kind} {code!r}; expected one of {sorted(messages)}.") from None
+    return str(message) % params if params else str(message)
+
+
 def warning_message(code: str, **params: object) -> str:
     """Return the agent-facing text of a warning `code`, in the active language."""
-    try:
-        message = WARNING_MESSAGES[code]
-    except KeyError:
-        raise ValueError(f"Unknown picture warning {code!r}; expected one of {sorted(WARNING_MESSAGES)}.") from None
-    return str(message) % params if params else str(message)
+    return coded_message(WARNING_MESSAGES, code, kind="picture warning", **params)
 
 
 def _grey_copy(image: Image.Image) -> Image.Image:

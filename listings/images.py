@@ -85,11 +85,7 @@ class PictureRejected(ValueError):
 
 def rejection_message(code: str, **params: object) -> str:
     """Return the agent-facing text of a rejection `code`, in the active language."""
-    try:
-        message = REJECTION_MESSAGES[code]
-    except KeyError:
-        raise ValueError(f"Unknown rejection code {code!r}; expected one of {sorted(REJECTION_MESSAGES)}.") from None
-    return str(message) % params if params else str(message)
+    return image_quality.coded_message(REJECTION_MESSAGES, code, kind="rejection code", **params)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from collections.abc import Iterable
 from typing import IO
 
 from django.conf import settings
@@ -23,7 +22,7 @@ from django.utils import timezone
 
 from listings import images
 from listings.choices import MediaKind, ProcessingStatus
-from listings.media import lock_listing, next_position
+from listings.media import delete_files, lock_listing, next_position
 from listings.models import Listing, Media, MediaVersion
 
 logger = logging.getLogger(__name__)
@@ -163,7 +162,7 @@ def process_media(media: Media, *, data: bytes | None = None) -> Media:
         media.processing_status = ProcessingStatus.READY
         media.processing_error = ""
         media.save()
-        transaction.on_commit(lambda: _delete_files(old_thumbs))
+        transaction.on_commit(lambda: delete_files((default_storage, name) for name in old_thumbs))
     return media
 
 
@@ -177,9 +176,3 @@ def _duplicate_warnings(media: Media) -> list[str]:
     twin = images.near_duplicate_of(media.phash, others)
     # The twin is named by id: its position may change, the page shows the current one.
     return [] if twin is None else [f"duplicate:{twin}"]
-
-
-def _delete_files(names: Iterable[str]) -> None:
-    for name in names:
-        if name:
-            default_storage.delete(name)

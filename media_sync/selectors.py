@@ -63,6 +63,11 @@ class ListingSyncView:
     preview_url: str = ""
 
 
+def is_published(listing: Listing) -> bool:
+    """Return whether the portal knows `listing` (it has a classified id)."""
+    return ListingSync.objects.filter(listing=listing).exclude(classified_id="").exists()
+
+
 def listing_sync_states(listing_ids: Iterable[int]) -> dict[int, ListingSyncView]:
     """Return the sync state of each listing of `listing_ids`, in two queries whatever their number.
 
@@ -122,7 +127,7 @@ def _view(sync: ListingSync, rows: list[MediaPortalStatus]) -> ListingSyncView:
         else:
             media[row.media_id] = item
     what, how = classified_status_help(sync.portal_status)
-    preview = getattr(settings, "PORTAL_PREVIEW_URL", "")
+    preview = settings.PORTAL_PREVIEW_URL
     return ListingSyncView(
         listing_id=sync.listing_id,
         state=sync.state,
